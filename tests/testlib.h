@@ -28,7 +28,7 @@ static int failures;
  * Copies n bytes so they end exactly where a PROT_NONE page begins.
  * Each call maps fresh pages; guard_free() releases them.
  */
-static char *
+static inline char *
 guard_copy(const void *p, size_t n)
 {
 	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
@@ -48,7 +48,7 @@ guard_copy(const void *p, size_t n)
 	return base + span - n;
 }
 
-static void
+static inline void
 guard_free(char *p, size_t n)
 {
 	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
@@ -61,7 +61,7 @@ guard_free(char *p, size_t n)
 	munmap(base, span + pg);
 }
 
-static int
+static inline int
 test_exit(const char *name)
 {
 	if (failures) {
