@@ -15,7 +15,9 @@
  * true false null, $ the end, !<r->err> an error, ~ a skipped container.
  * "!!" marks a broken invariant found by the harness itself.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
