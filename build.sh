@@ -26,7 +26,7 @@ BEARSSL_TAR=bearssl_0.6+dfsg.1.orig.tar.xz
 BEARSSL_SHA=102a625bd8f6155260867a50c508df8d8c3f796985dd744df1a68e5cd1a79004
 
 SRCS="main loop conn http1 stream router host procfs json log util auth
-	defaults mount pid1"
+	defaults mount pid1 pb msg b64"
 ZLIB_SRCS="adler32 crc32 deflate trees zutil inflate inftrees inffast"
 BEARSSL_SRCS="hash/sha2small hash/sha2big mac/hmac codec/dec32be
 	codec/enc32be codec/dec64be codec/enc64be"
@@ -250,9 +250,17 @@ case $cmd in
 release) release ;;
 dev) dev ;;
 test)
-	need gcc clang libclang-rt-14-dev curl python3
+	need gcc clang libclang-rt-14-dev curl python3 protobuf-compiler \
+		libprotobuf-dev
 	release
 	unit_tests
+	# The message tables and vectors against protoc's own reading.
+	if python3 tools/pbcheck.py "$OUT/tests/pb_test"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		say "FAIL tools/pbcheck.py"
+	fi
 	fuzz "${ENVD_FUZZ_SECONDS:-10}"
 	e2e_tests
 	echo "$pass passed, $fail failed"
