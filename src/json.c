@@ -10,18 +10,18 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
+#include "util.h"
 
 /* need_comma[] bits: a value was written at this level; level is an object */
 #define W_COMMA		1
 #define W_OBJ		2
 
 /* Most decimals jw_fixed() writes: past 17, a double has no more digits. */
-#define FIXED_MAXDEC	17
+#define FIXED_MAXDEC	9
 
 /* Exponents are clamped here: any larger one is out of range anyway. */
 #define NUM_EXP_MAX	1000000000LL
@@ -321,23 +321,6 @@ put_dec(struct jw *w, unsigned long long v, int neg)
 		b[--i] = '-';
 	if (!value_begin(w))
 		put(w, b + i, sizeof b - i);
-}
-
-/* Drop trailing fraction zeros and a bare '.'; turn "-0" into "0". */
-static size_t
-trim_fixed(char *b, size_t n)
-{
-	if (memchr(b, '.', n)) {
-		while (b[n - 1] == '0')
-			n--;
-		if (b[n - 1] == '.')
-			n--;
-	}
-	if (n == 2 && b[0] == '-' && b[1] == '0') {
-		b[0] = '0';
-		n = 1;
-	}
-	return n;
 }
 
 static int
@@ -787,22 +770,36 @@ jw_uint(struct jw *w, unsigned long long v)
 void
 jw_fixed(struct jw *w, double v, int decimals)
 {
-	char b[1 + 309 + 1 + FIXED_MAXDEC + 1];	/* -DBL_MAX, '.', NUL */
-	int n;
+	char b[48];
+	unsigned long long scale = 1, x;
+	size_t n = 0;
+	int d;
 
 	if (isnan(v) || isinf(v))
 		v = 0;
-	if (decimals < 0)
-		decimals = 0;
-	if (decimals > FIXED_MAXDEC)
-		decimals = FIXED_MAXDEC;
-	n = snprintf(b, sizeof b, "%.*f", decimals, v);
-	if (n <= 0 || (size_t)n >= sizeof b) {
+	decimals = decimals < 0 ? 0 : decimals > FIXED_MAXDEC ?
+	    FIXED_MAXDEC : decimals;
+	for (d = 0; d < decimals; d++)
+		scale *= 10;
+	if (fabs(v) * (double)scale >= 9e18) {
 		w_fail(w, -EINVAL);
 		return;
 	}
+	x = (unsigned long long)(fabs(v) * (double)scale + 0.5);
+	if (v < 0 && x > 0)
+		b[n++] = '-';
+	n += fmt_u(b + n, x / scale);
+	if (x % scale) {
+		b[n++] = '.';
+		for (d = decimals - 1, x %= scale; d >= 0; d--, x %= scale) {
+			scale /= 10;
+			b[n++] = (char)('0' + x / scale);
+		}
+		while (b[n - 1] == '0')
+			n--;
+	}
 	if (!value_begin(w))
-		put(w, b, trim_fixed(b, (size_t)n));
+		put(w, b, n);
 }
 
 /* see json.h */

@@ -57,8 +57,9 @@ void jw_strz(struct jw *w, const char *s);
 void jw_int(struct jw *w, long long v);
 void jw_uint(struct jw *w, unsigned long long v);
 /*
- * v rounded to decimals places (0..17), no exponent, trailing zeros and a
+ * v rounded to decimals places (0..9), no exponent, trailing zeros and a
  * bare '.' trimmed, never "-0"; NaN and infinities are written as 0.
+ * |v| * 10^decimals of 9e18 or more sets w->err to -EINVAL.
  */
 void jw_fixed(struct jw *w, double v, int decimals);
 void jw_bool(struct jw *w, int v);

@@ -12,12 +12,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "conn.h"
 #include "defaults.h"
 #include "host.h"
 #include "log.h"
 #include "loop.h"
 #include "pid1.h"
+#include "process.h"
 #include "util.h"
 
 #ifndef ENVD_COMMIT
@@ -160,6 +162,18 @@ write_run_files(void)
 		close(fd);
 }
 
+/* Descriptors 0-2 stay taken, so no pipe of ours ever lands there. */
+static void
+keep_std_fds(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -172,13 +186,18 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_init();
+	keep_std_fds();
 	pid1_setup();
+	pid1_reaped = process_reaped;
 	if ((rc = pid1_signals()) < 0)
 		log_msg(LOG_ERROR, "main", "signal setup failed", "errno=%e",
 		    -rc);
 	env_set("WRENN_SANDBOX", 13, "true", 4);
 	write_run_files();
+	cgroup_setup(o.cgroup_root);
 	host_start();
+	if (o.cmd && *o.cmd)
+		process_start_cmd(o.cmd);
 	if ((rc = conn_listen(o.port)) < 0) {
 		log_msg(LOG_ERROR, "main", "listen failed", "port=%d errno=%e",
 		    o.port, -rc);

@@ -5,6 +5,7 @@
 
 #include "auth.h"
 #include "host.h"
+#include "rpc.h"
 #include "router.h"
 #include "util.h"
 
@@ -97,6 +98,16 @@ authorized(const struct xch *x, const struct route *rt)
 	return h && auth_token_eq(h->val, h->vlen);
 }
 
+/* "/package.Service/Method": the Connect router takes it. */
+static int
+is_rpc_path(const char *p, size_t n)
+{
+	const char *slash = n > 1 ? memchr(p + 1, '/', n - 1) : NULL;
+
+	return slash && slash + 1 < p + n && memchr(p + 1, '.',
+	    (size_t)(slash - p - 1)) != NULL;
+}
+
 /* see router.h */
 void
 router_dispatch(struct xch *x)
@@ -125,6 +136,8 @@ router_dispatch(struct xch *x)
 		rt->start(x);
 	else if (any)
 		not_allowed(x, any->path);
+	else if (is_rpc_path(r->path, r->plen))
+		rpc_dispatch(x);
 	else
 		xch_error(x, 404, "not found");
 }

@@ -81,6 +81,9 @@ struct rpc_call {
 	struct timer deadline_timer, keepalive_timer;
 };
 
+/* Frees the storage of a call made outside rpc_dispatch, and the call. */
+void rpc_release(struct rpc_call *c);
+
 /* Takes over x for an RPC path; answers 404/415 itself when it must. */
 void rpc_dispatch(struct xch *x);
 

@@ -2,6 +2,7 @@
  * util.c: number formatting, comparisons and time stamps.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "util.h"
 
@@ -264,4 +265,61 @@ ct_eq(const void *a, const void *b, size_t n)
 	for (i = 0; i < n; i++)
 		r |= x[i] ^ y[i];
 	return r == 0;
+}
+
+/* Appends n bytes if they fit, always leaving room for the NUL. */
+static void
+put_bytes(char *out, size_t cap, size_t *o, const char *p, size_t n)
+{
+	if (n > cap - 1 - *o)
+		n = cap - 1 - *o;
+	memcpy(out + *o, p, n);
+	*o += n;
+}
+
+/* see util.h */
+size_t
+fmt_msg(char *out, size_t cap, const char *fmt, va_list ap)
+{
+	char num[24];
+	const char *s;
+	size_t o = 0, n;
+	int prec;
+
+	if (cap == 0)
+		return 0;
+	for (; *fmt; fmt++) {
+		if (*fmt != '%' || fmt[1] == '\0') {
+			put_bytes(out, cap, &o, fmt, 1);
+			continue;
+		}
+		prec = -1;
+		if (fmt[1] == '.' && fmt[2] == '*') {
+			prec = va_arg(ap, int);
+			fmt += 2;
+		}
+		switch (*++fmt) {
+		case 's':
+			s = va_arg(ap, const char *);
+			n = prec >= 0 ? strnlen(s, (size_t)prec) : strlen(s);
+			put_bytes(out, cap, &o, s, n);
+			break;
+		case 'd':
+			put_bytes(out, cap, &o, num, fmt_i(num, va_arg(ap, int)));
+			break;
+		case 'u':
+			put_bytes(out, cap, &o, num,
+			    fmt_u(num, va_arg(ap, unsigned)));
+			break;
+		case 'z':
+			fmt += fmt[1] == 'u';
+			put_bytes(out, cap, &o, num,
+			    fmt_u(num, va_arg(ap, size_t)));
+			break;
+		default:
+			put_bytes(out, cap, &o, fmt, 1);
+		}
+	}
+	out[o] = '\0';
+	return o;
 }

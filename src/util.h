@@ -5,6 +5,7 @@
 #ifndef UTIL_H
 #define UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -20,8 +21,22 @@ size_t fmt_i(char *p, long long v);
 /* v in decimal, left-padded with zeros to width digits. */
 size_t fmt_u0(char *p, unsigned long long v, int width);
 
+/*
+ * A message from a format with %s, %.*s, %d, %u, %zu and %% only (no
+ * stdio); the result is always NUL-ended and cut to fit cap.  Returns
+ * its length.
+ */
+size_t fmt_msg(char *out, size_t cap, const char *fmt, va_list ap);
+
 /* 1 if the n bytes at a equal the C string b, ignoring ASCII case. */
 int eq_ci(const char *a, size_t n, const char *b);
+/*
+ * A message from a format with %s, %.*s, %d, %u, %zu and %% only (no
+ * stdio); the result is always NUL-ended and cut to fit cap.  Returns
+ * its length.
+ */
+size_t fmt_msg(char *out, size_t cap, const char *fmt, va_list ap);
+
 /* 1 if the n bytes at a equal the C string b exactly. */
 int eq_s(const char *a, size_t n, const char *b);
 
