@@ -189,16 +189,15 @@ unit_tests() {
 
 fuzz_build() {
 	deps
+	LIBOBJS=""
+	objects "$OUT/fuzzobj" clang \
+		"-g -O1 -fsanitize=fuzzer-no-link,address,undefined"
+	lib=$(echo $OBJS | tr ' ' '\n' | grep -v '/main\.o$')
 	mkdir -p "$OUT/fuzz"
-	ff="-g -O1 -fsanitize=fuzzer,address,undefined $CSTD -Isrc $DEP_INC"
-	lib=""
-	for s in $SRCS; do
-		[ $s = main ] && continue
-		lib="$lib src/$s.c"
-	done
 	for t in tests/fuzz/*_fuzz.c; do
-		clang $ff -w -o "$OUT/fuzz/$(basename $t .c)" "$t" $lib \
-			$( [ -n "${LIBOBJS_CLANG:-}" ] && echo "$LIBOBJS_CLANG")
+		clang -g -O1 -fsanitize=fuzzer,address,undefined $CSTD -Isrc \
+			$DEP_INC -w -o "$OUT/fuzz/$(basename $t .c)" "$t" \
+			$lib $LIBOBJS
 	done
 }
 

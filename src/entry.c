@@ -78,6 +78,21 @@ link_info(const char *path, struct entry_buf *b,
 	e->has |= filesystem_EntryInfo_symlink_target;
 }
 
+/* Owner and group names into b, unless it holds them already. */
+static void
+name_ids(struct entry_buf *b, uid_t uid, gid_t gid)
+{
+	if (!(b->named & 1) || b->uid != uid) {
+		user_name_of(uid, b->owner, sizeof(b->owner));
+		b->uid = uid;
+	}
+	if (!(b->named & 2) || b->gid != gid) {
+		group_name_of(gid, b->group, sizeof(b->group));
+		b->gid = gid;
+	}
+	b->named = 3;
+}
+
 /* see entry.h */
 size_t
 entry_perm_string(mode_t m, char out[ENTRY_PERM_MAX])
@@ -115,8 +130,7 @@ entry_stat(const char *path, const char *shown, struct entry_buf *b,
 	e->size = st.st_size;
 	e->permissions.p = b->perm;
 	e->permissions.n = entry_perm_string(st.st_mode, b->perm);
-	user_name_of(st.st_uid, b->owner, sizeof(b->owner));
-	group_name_of(st.st_gid, b->group, sizeof(b->group));
+	name_ids(b, st.st_uid, st.st_gid);
 	e->owner = view(b->owner);
 	e->group = view(b->group);
 	e->modified_time.seconds = st.st_mtim.tv_sec;
@@ -140,13 +154,17 @@ keep(struct rpc_call *c, struct pb_bytes *s)
 
 /* see entry.h */
 int
-entry_fill_as(struct rpc_call *c, const char *path, const char *shown,
-    struct filesystem_EntryInfo *e)
+entry_fill_as(struct rpc_call *c, struct entry_buf *b, const char *path,
+    const char *shown, struct filesystem_EntryInfo *e)
 {
-	struct entry_buf b;
+	struct entry_buf own;
 	int r;
 
-	r = entry_stat(path, shown, &b, e);
+	if (b == NULL) {
+		own.named = 0;
+		b = &own;
+	}
+	r = entry_stat(path, shown, b, e);
 	if (r < 0)
 		return r;
 	keep(c, &e->name);
@@ -164,7 +182,7 @@ int
 entry_fill(struct rpc_call *c, const char *path,
     struct filesystem_EntryInfo *e)
 {
-	return entry_fill_as(c, path, path, e);
+	return entry_fill_as(c, NULL, path, path, e);
 }
 
 /* see entry.h */

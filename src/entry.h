@@ -31,6 +31,10 @@ struct entry_buf {
 	char perm[ENTRY_PERM_MAX];
 	char owner[USER_NAME_MAX + 1], group[USER_NAME_MAX + 1];
 	char target[PATH_MAX];
+	/* owner is the name of uid if named & 1, group of gid if & 2. */
+	uid_t uid;
+	gid_t gid;
+	int named;
 };
 
 /* Go's FileMode string of m into out (NUL-ended); returns its length. */
@@ -38,16 +42,19 @@ size_t entry_perm_string(mode_t m, char out[ENTRY_PERM_MAX]);
 
 /*
  * Fills e for the file at path, reported under the name shown (the path
- * the client asked for); its strings point into b.  0, or the negative
- * errno of lstat(2); -ENAMETOOLONG when shown does not fit.
+ * the client asked for); its strings point into b.  b->named must be 0
+ * on first use; a b used again keeps the last owner and group names, so
+ * a walk reads the passwd and group files once per new id, not per file.
+ * 0, or the negative errno of lstat(2); -ENAMETOOLONG when shown does
+ * not fit.
  */
 int entry_stat(const char *path, const char *shown, struct entry_buf *b,
     struct filesystem_EntryInfo *e);
 
-/* The same with the strings copied into c's storage. */
-int entry_fill_as(struct rpc_call *c, const char *path, const char *shown,
-    struct filesystem_EntryInfo *e);
-/* entry_fill_as() with shown = path. */
+/* The same with the strings copied into c's storage; b may be NULL. */
+int entry_fill_as(struct rpc_call *c, struct entry_buf *b, const char *path,
+    const char *shown, struct filesystem_EntryInfo *e);
+/* entry_fill_as() with no b and shown = path. */
 int entry_fill(struct rpc_call *c, const char *path,
     struct filesystem_EntryInfo *e);
 

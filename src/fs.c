@@ -30,6 +30,7 @@
 struct walk {
 	struct rpc_call *c;
 	char real[PATH_MAX], shown[PATH_MAX];
+	struct entry_buf b;
 	uint32_t depth;
 	struct filesystem_EntryInfo *e;
 	size_t n, cap;
@@ -94,7 +95,7 @@ walk_one(struct walk *wk, const char *name, size_t rl, size_t sl,
 		return -ENAMETOOLONG;
 	if ((e = next_entry(wk)) == NULL)
 		return -ENOMEM;
-	r = entry_fill_as(wk->c, wk->real, wk->shown, e);
+	r = entry_fill_as(wk->c, &wk->b, wk->real, wk->shown, e);
 	if (r == -ENOENT)
 		return 0;		/* gone since readdir */
 	if (r < 0)

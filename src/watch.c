@@ -266,6 +266,7 @@ send_event(struct watcher *w, int type, char *name, size_t n)
 	r.has = filesystem_WatchDirResponse_filesystem;
 	ev->name = (struct pb_bytes){ name, n };
 	ev->type = type;
+	b.named = 0;
 	if (w->include_entry && full_path(w, name, n, path) >= 0 &&
 	    user_enter(&w->user) == 0) {
 		if (entry_stat(path, path, &b, &ev->entry) == 0)

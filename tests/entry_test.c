@@ -133,8 +133,9 @@ static void
 check_file(const char *dir)
 {
 	struct filesystem_EntryInfo e;
-	struct entry_buf b;
+	struct entry_buf b = { .named = 0 };
 	char p[PATH_MAX], real[PATH_MAX], tmp[PATH_MAX];
+	char owner[USER_NAME_MAX + 1];
 
 	snprintf(p, sizeof(p), "%s/a.txt", dir);
 	CHECK(entry_stat(p, p, &b, &e) == 0, "stat a.txt");
@@ -146,6 +147,14 @@ check_file(const char *dir)
 	CHECK(e.owner.n > 0 && e.group.n > 0, "a.txt owner");
 	CHECK(e.has & filesystem_EntryInfo_modified_time, "a.txt mtime");
 	CHECK(!(e.has & filesystem_EntryInfo_symlink_target), "a.txt link");
+	memcpy(owner, e.owner.p, e.owner.n);
+	owner[e.owner.n] = '\0';
+	/* The names kept in b follow a change of owner. */
+	if (geteuid() == 0 && chown(p, 65534, 65534) == 0) {
+		CHECK(entry_stat(p, p, &b, &e) == 0, "stat a.txt again");
+		CHECK(e.owner.n && !eq(e.owner, owner), "owner still %s", owner);
+		CHECK(chown(p, 0, 0) == 0, "chown back");
+	}
 
 	/* A link: its own size and letters, the target's type and mode. */
 	snprintf(p, sizeof(p), "%s/f.lnk", dir);
@@ -165,7 +174,7 @@ static void
 check_links(const char *dir)
 {
 	struct filesystem_EntryInfo e;
-	struct entry_buf b;
+	struct entry_buf b = { .named = 0 };
 	char p[PATH_MAX];
 
 	snprintf(p, sizeof(p), "%s/dangling", dir);
@@ -190,7 +199,7 @@ static void
 check_system(void)
 {
 	struct filesystem_EntryInfo e;
-	struct entry_buf b;
+	struct entry_buf b = { .named = 0 };
 
 	CHECK(entry_stat("/", "/", &b, &e) == 0 && eq(e.name, "/") &&
 	    e.type == FILE_TYPE_DIRECTORY, "/");
