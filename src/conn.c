@@ -59,6 +59,7 @@ struct conn {
 
 static struct watch lw = { .fd = -1, .slot = -1 };
 static struct timer accept_timer;
+static int backing_off;			/* logged once per episode */
 static struct conn *conns;
 static int nconns;
 static int keepalive_allowed = 1;
@@ -677,14 +678,16 @@ on_accept(struct watch *w, short rev)
 	for (i = 0; i < 64; i++) {
 		fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
+			backing_off = 0;
 			new_conn(fd);
 			continue;
 		}
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 		    errno == ENOMEM) {
 			/* Out of descriptors: stop polling a while, no spin. */
-			log_msg(LOG_WARN, "http", "accept failed", "errno=%e",
-			    errno);
+			if (!backing_off++)
+				log_msg(LOG_WARN, "http", "accept failed",
+				    "errno=%e", errno);
 			loop_set(&lw, 0);
 			timer_at(&accept_timer, loop_now() + ACCEPT_BACKOFF_MS);
 		}
