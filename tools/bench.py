@@ -4,6 +4,7 @@ measured in the same run.
 
   size      stripped bytes of build/envd (baseline: a static musl `true`)
   rss       idle resident memory after start, from /proc/PID/status
+            (baseline: a static musl program blocked in pause())
   startup   median ms from exec to the first answered GET /health, over 50
             starts (baseline: exec of a static `true` to its exit)
 
@@ -62,17 +63,30 @@ def time_true(true_bin):
     return (time.perf_counter() - t0) * 1000
 
 
+def vm_rss(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int([l for l in f if l.startswith("VmRSS:")][0].split()[1])
+
+
+def pause_rss(true_bin):
+    p = subprocess.Popen([true_bin, "pause"])
+    time.sleep(0.2)
+    rss = vm_rss(p.pid)
+    p.kill()
+    p.wait()
+    return rss
+
+
 def idle_rss(binary, cgroot):
     port = free_port()
     p = start_agent(binary, port, cgroot)
     while not health_once(port):
         time.sleep(0.01)
     time.sleep(0.5)
-    with open(f"/proc/{p.pid}/status") as f:
-        rss = [l for l in f if l.startswith("VmRSS:")][0].split()[1]
+    rss = vm_rss(p.pid)
     p.kill()
     p.wait()
-    return int(rss)
+    return rss
 
 
 def main():
@@ -81,7 +95,8 @@ def main():
         src = os.path.join(tmp, "true.c")
         true_bin = os.path.join(tmp, "true")
         with open(src, "w") as f:
-            f.write("int main(void) { return 0; }\n")
+            f.write("#include <unistd.h>\nint main(int c, char **v)\n"
+                    "{ if (c > 1) pause(); return 0; }\n")
         subprocess.run(["musl-gcc", "-static", "-Os", "-s", src, "-o",
                         true_bin], check=True)
         cgroot = os.path.join(tmp, "cg")
@@ -90,7 +105,9 @@ def main():
         print(f"size      {size} bytes  (static true: {base} bytes, "
               f"ratio {size / base:.1f})")
         rss = idle_rss(binary, cgroot)
-        print(f"rss       {rss} KiB idle after start")
+        base_rss = pause_rss(true_bin)
+        print(f"rss       {rss} KiB idle after start  (static pause: "
+              f"{base_rss} KiB, ratio {rss / base_rss:.1f})")
         agent = statistics.median(time_startup(binary, cgroot)
                                   for _ in range(RUNS))
         true = statistics.median(time_true(true_bin) for _ in range(RUNS))

@@ -4,7 +4,9 @@
 POST /init with a JSON body is the body sink: the envVars it receives show
 up in GET /envs.  Cases H01 (chunked bodies), H02 (Expect: 100-continue)
 and H04 (header parsing) of CASES.md, plus keep-alive, pipelining, limits,
-CORS and many or stalled clients.
+CORS and many or stalled clients.  What it drives: conn.c (connections,
+keep-alive, back-pressure), http1.c (parsing), stream.c and router.c
+(routes, 404/405, CORS, the token check).
 
     ENVD_BIN=build/envd python3 tests/e2e/test_http.py [test names]
 """
