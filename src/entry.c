@@ -146,10 +146,13 @@ entry_stat(const char *path, const char *shown, struct entry_buf *b,
 	return 0;
 }
 
-static void
-keep(struct rpc_call *c, struct pb_bytes *s)
+/* Moves the string s to p; returns the end of the copy. */
+static char *
+keep(char *p, struct pb_bytes *s)
 {
-	*s = rpc_bytes(c, s->p, s->n);
+	memcpy(p, s->p, s->n);
+	s->p = p;
+	return p + s->n;
 }
 
 /* see entry.h */
@@ -158,6 +161,7 @@ entry_fill_as(struct rpc_call *c, struct entry_buf *b, const char *path,
     const char *shown, struct filesystem_EntryInfo *e)
 {
 	struct entry_buf own;
+	char *p;
 	int r;
 
 	if (b == NULL) {
@@ -167,13 +171,18 @@ entry_fill_as(struct rpc_call *c, struct entry_buf *b, const char *path,
 	r = entry_stat(path, shown, b, e);
 	if (r < 0)
 		return r;
-	keep(c, &e->name);
-	keep(c, &e->path);
-	keep(c, &e->permissions);
-	keep(c, &e->owner);
-	keep(c, &e->group);
+	/* One block for the six strings: a listing has many entries. */
+	p = rpc_alloc(c, e->name.n + e->path.n + e->permissions.n +
+	    e->owner.n + e->group.n + e->symlink_target.n + 1);
+	if (p == NULL)
+		return -ENOMEM;
+	p = keep(p, &e->name);
+	p = keep(p, &e->path);
+	p = keep(p, &e->permissions);
+	p = keep(p, &e->owner);
+	p = keep(p, &e->group);
 	if (e->has & filesystem_EntryInfo_symlink_target)
-		keep(c, &e->symlink_target);
+		keep(p, &e->symlink_target);
 	return 0;
 }
 

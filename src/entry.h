@@ -51,7 +51,10 @@ size_t entry_perm_string(mode_t m, char out[ENTRY_PERM_MAX]);
 int entry_stat(const char *path, const char *shown, struct entry_buf *b,
     struct filesystem_EntryInfo *e);
 
-/* The same with the strings copied into c's storage; b may be NULL. */
+/*
+ * The same with the strings copied into c's storage; b may be NULL.
+ * -ENOMEM when that storage cannot be had.
+ */
 int entry_fill_as(struct rpc_call *c, struct entry_buf *b, const char *path,
     const char *shown, struct filesystem_EntryInfo *e);
 /* entry_fill_as() with no b and shown = path. */

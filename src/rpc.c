@@ -229,6 +229,10 @@ read_headers(struct rpc_call *c)
 			    h->val);
 		c->gzip_in = 1;
 	}
+	h = req_hdr(r, "connect-protocol-version");
+	if (h && !eq_s(h->val, h->vlen, "1"))
+		return rpc_fail(c, RPC_INVALID_ARGUMENT,
+		    "connect-protocol-version must be \"1\"");
 	c->gzip_out = header_has_gzip(r, c->stream ?
 	    "connect-accept-encoding" : "accept-encoding");
 	if ((h = req_hdr(r, "connect-timeout-ms")) != NULL) {
@@ -630,6 +634,9 @@ on_end(struct xch *x)
 
 	if (c->closed)
 		return;
+	/* A deadline that passed before the request was read: too late. */
+	if (c->deadline && loop_now() >= c->deadline)
+		rpc_fail(c, RPC_DEADLINE_EXCEEDED, "deadline exceeded");
 	if (c->code != RPC_OK) {
 		rpc_close(c);
 		return;
@@ -766,7 +773,11 @@ rpc_dispatch(struct xch *x)
 	c->keepalive_timer = (struct timer){ .cb = on_keepalive, .arg = c };
 	if (pick_protocol(c) < 0) {
 		c->closed = 1;
-		xch_reply(x, 415, NULL, "", 0);
+		xch_head(x, 415, (struct hdr[]){ HDR_LIT("Accept-Post",
+		    "application/json, application/proto, "
+		    "application/connect+json, application/connect+proto") },
+		    1, 0);
+		xch_end(x, NULL, 0);
 		return;
 	}
 	start_call(c);
