@@ -93,6 +93,15 @@ name_ids(struct entry_buf *b, uid_t uid, gid_t gid)
 	b->named = 3;
 }
 
+/* Moves the string s to p; returns the end of the copy. */
+static char *
+keep(char *p, struct pb_bytes *s)
+{
+	memcpy(p, s->p, s->n);
+	s->p = p;
+	return p + s->n;
+}
+
 /* see entry.h */
 size_t
 entry_perm_string(mode_t m, char out[ENTRY_PERM_MAX])
@@ -144,15 +153,6 @@ entry_stat(const char *path, const char *shown, struct entry_buf *b,
 		e->mode = st.st_mode & 0777;
 	}
 	return 0;
-}
-
-/* Moves the string s to p; returns the end of the copy. */
-static char *
-keep(char *p, struct pb_bytes *s)
-{
-	memcpy(p, s->p, s->n);
-	s->p = p;
-	return p + s->n;
 }
 
 /* see entry.h */

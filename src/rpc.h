@@ -103,7 +103,7 @@ void *rpc_alloc(struct rpc_call *c, size_t n);
 /* A copy of n bytes as a pb_bytes, in call storage. */
 struct pb_bytes rpc_bytes(struct rpc_call *c, const void *p, size_t n);
 
-/* One message of a stream. */
+/* One message of a stream, encoded at once: msg need not outlive it. */
 void rpc_send(struct rpc_call *c, const void *msg);
 /* Ends a stream: success, or the error given to rpc_fail(). */
 void rpc_close(struct rpc_call *c);

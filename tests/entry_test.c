@@ -152,7 +152,8 @@ check_file(const char *dir)
 	/* The names kept in b follow a change of owner. */
 	if (geteuid() == 0 && chown(p, 65534, 65534) == 0) {
 		CHECK(entry_stat(p, p, &b, &e) == 0, "stat a.txt again");
-		CHECK(e.owner.n && !eq(e.owner, owner), "owner still %s", owner);
+		CHECK(e.owner.n && !eq(e.owner, owner), "owner kept: %s",
+		    owner);
 		CHECK(chown(p, 0, 0) == 0, "chown back");
 	}
 
