@@ -14,18 +14,6 @@ static size_t nvars, capvars;
 static char user[DEFAULTS_NAME_MAX + 1] = "root";
 static char workdir[PATH_MAX];
 
-static char *
-dup_bytes(const char *p, size_t n)
-{
-	char *s = malloc(n + 1);
-
-	if (s) {
-		memcpy(s, p, n);
-		s[n] = '\0';
-	}
-	return s;
-}
-
 /* see defaults.h */
 int
 env_set(const char *name, size_t nn, const char *val, size_t vn)

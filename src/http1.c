@@ -284,18 +284,6 @@ http1_parse(const char *p, size_t n, struct req *r, struct http1_meta *m)
 	return 0;
 }
 
-static int
-hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* One framing byte; returns 0, or -1 when malformed. */
 static int
 chunk_byte(struct chunked *c, char b)
@@ -304,7 +292,7 @@ chunk_byte(struct chunked *c, char b)
 
 	switch (c->state) {
 	case CK_SIZE:
-		if ((d = hex(b)) >= 0) {
+		if ((d = hex_digit(b)) >= 0) {
 			if (++c->digits > 16)
 				return -1;
 			c->left = c->left << 4 | (unsigned)d;

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "mount.h"
+#include "util.h"
 
 #define MOUNT_OUTPUT_MAX 1024	/* bytes of mount's output logged */
 
@@ -133,18 +134,6 @@ mount_child(char *target, char *path)
 	    "path=%s target=%s status=%d output=%b", path, target,
 	    WIFEXITED(st) ? WEXITSTATUS(st) : -1, out, n);
 	_exit(1);
-}
-
-static char *
-dup_bytes(const char *p, size_t n)
-{
-	char *s = malloc(n + 1);
-
-	if (s) {
-		memcpy(s, p, n);
-		s[n] = '\0';
-	}
-	return s;
 }
 
 /* see mount.h */

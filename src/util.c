@@ -2,6 +2,7 @@
  * util.c: number formatting, comparisons and time stamps.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -60,6 +61,32 @@ fmt_u0(char *p, unsigned long long v, int width)
 	for (size_t j = 0; j < n; j++)
 		p[i++] = tmp[j];
 	return i;
+}
+
+/* see util.h */
+int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* see util.h */
+char *
+dup_bytes(const char *p, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	if (s) {
+		memcpy(s, p, n);
+		s[n] = '\0';
+	}
+	return s;
 }
 
 static int

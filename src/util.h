@@ -28,6 +28,11 @@ size_t fmt_u0(char *p, unsigned long long v, int width);
  */
 size_t fmt_msg(char *out, size_t cap, const char *fmt, va_list ap);
 
+/* The value of a hexadecimal digit, or -1. */
+int hex_digit(char c);
+/* A NUL-ended heap copy of n bytes, or NULL. */
+char *dup_bytes(const char *p, size_t n);
+
 /* 1 if the n bytes at a equal the C string b, ignoring ASCII case. */
 int eq_ci(const char *a, size_t n, const char *b);
 /*
