@@ -317,7 +317,7 @@ select_proc(struct rpc_call *c, const struct process_ProcessSelector *sel,
 		return NULL;
 	}
 	for (p = procs; p; p = p->next) {
-		if (p->hidden || p->reaped)
+		if (p->hidden)
 			continue;
 		if (sel->has & process_ProcessSelector_pid) {
 			if ((uint32_t)p->pid == sel->pid)
@@ -723,11 +723,11 @@ list(struct rpc_call *c, const void *in, void *out)
 	size_t n = 0;
 
 	for (p = procs; p; p = p->next)
-		n += !p->hidden && !p->reaped;
+		n += !p->hidden;
 	if ((r->processes = rpc_alloc(c, (n + 1) * sizeof(*pi))) == NULL)
 		return rpc_fail(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
 	for (p = procs; p; p = p->next) {
-		if (p->hidden || p->reaped)
+		if (p->hidden)
 			continue;
 		pi = &r->processes[r->n_processes++];
 		a.cap = 16 * p->config_len + 256;
@@ -848,10 +848,14 @@ send_signal(struct rpc_call *c, const void *in, void *out)
 	if ((p = select_proc(c, &r->process,
 	    r->has & process_SendSignalRequest_process)) == NULL)
 		return -1;
-	/* The whole group, so "sleep 1000 &" in a killed shell dies too. */
-	if (kill(-p->pid, sig) < 0 && kill(p->pid, sig) < 0)
+	/*
+	 * The whole group, so "sleep 1000 &" in a killed shell dies too.  A
+	 * process already reaped may wait only for its output: end it now.
+	 */
+	if (kill(-p->pid, sig) < 0 && kill(p->pid, sig) < 0 && !p->reaped)
 		return rpc_fail_errno(c, errno, "error sending signal");
 	p->signaled = 1;
+	finish_if_done(p);
 	return 0;
 }
 
