@@ -220,7 +220,7 @@ fuzz() {	# seconds per target
 }
 
 e2e_tests() {
-	need curl python3
+	need curl python3 nodejs
 	for t in tests/e2e/test_*.py; do
 		log=$OUT/e2e-$(basename $t .py).log
 		if ENVD_BIN=$OUT/envd timeout 900 python3 "$t" >"$log" 2>&1

@@ -22,8 +22,8 @@ env_set(const char *name, size_t nn, const char *val, size_t vn)
 	char *v;
 	size_t i;
 
-	if (nn == 0 || memchr(name, '=', nn) || memchr(name, '\0', nn) ||
-	    memchr(val, '\0', vn))
+	if (nn == 0 || memchr(name, '=', nn) || has_nul(name, nn) ||
+	    has_nul(val, vn))
 		return -EINVAL;
 	if ((v = dup_bytes(val, vn)) == NULL)
 		return -ENOMEM;
@@ -85,7 +85,7 @@ defaults_user(void)
 static int
 set_string(char *dst, size_t cap, const char *p, size_t n)
 {
-	if (n == 0 || n >= cap || memchr(p, '\0', n))
+	if (n == 0 || n >= cap || has_nul(p, n))
 		return -EINVAL;
 	memcpy(dst, p, n);
 	dst[n] = '\0';

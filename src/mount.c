@@ -144,7 +144,7 @@ mount_nfs_background(const char *target, size_t tn, const char *path,
 	char *t, *p;
 	pid_t pid;
 
-	if (memchr(target, '\0', tn) || memchr(path, '\0', pn) || pn == 0 ||
+	if (has_nul(target, tn) || has_nul(path, pn) || pn == 0 ||
 	    (t = dup_bytes(target, tn)) == NULL)
 		return;
 	if ((p = dup_bytes(path, pn)) == NULL) {

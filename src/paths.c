@@ -8,6 +8,7 @@
 
 #include "defaults.h"
 #include "paths.h"
+#include "util.h"
 
 /* see paths.h */
 void
@@ -60,7 +61,7 @@ path_resolve(const char *p, size_t n, const struct user *u, char *out,
 {
 	int rc;
 
-	if (memchr(p, '\0', n))
+	if (has_nul(p, n))
 		return -EINVAL;
 	if (n == 0) {
 		p = *defaults_workdir() ? defaults_workdir() : u->home;

@@ -30,7 +30,6 @@ struct sub {
 	struct sub *next;
 	struct proc *p;
 	struct rpc_call *c;
-	int is_start;
 };
 
 struct proc {
@@ -47,6 +46,7 @@ struct proc {
 	struct rpc_call *held;		/* a StreamInput waiting on inq */
 	struct sub *subs;
 	struct timer stall;
+	struct timer deadline;		/* Connect-Timeout-Ms of the Start */
 };
 
 static struct proc *procs;
@@ -253,6 +253,7 @@ free_proc(struct proc *p)
 	close_watch(&p->err_w);
 	close_watch(&p->in_w);
 	timer_stop(&p->stall);
+	timer_stop(&p->deadline);
 	free(p->inq);
 	free(p->config);
 	free(p->tag.p);
@@ -336,11 +337,12 @@ select_proc(struct rpc_call *c, const struct process_ProcessSelector *sel,
 	return NULL;
 }
 
-/* Writes queued stdin as the pipe takes it. */
-static void
+/* Writes queued stdin as the pipe takes it; 0 or -errno of a failure. */
+static int
 flush_stdin(struct proc *p)
 {
 	ssize_t r;
+	int err = 0;
 
 	while (p->inq_len > 0) {
 		r = write(p->in_w.fd, p->inq, p->inq_len);
@@ -350,6 +352,7 @@ flush_stdin(struct proc *p)
 			break;
 		if (r < 0) {
 			/* The reader is gone: what is queued is lost. */
+			err = -errno;
 			p->inq_len = 0;
 			p->close_after = 1;
 			break;
@@ -365,6 +368,7 @@ flush_stdin(struct proc *p)
 		rpc_hold(p->held, 0);
 		p->held = NULL;
 	}
+	return err;
 }
 
 static void
@@ -377,7 +381,10 @@ static int
 queue_input(struct rpc_call *c, struct proc *p, const struct pb_bytes *b)
 {
 	char *nq;
+	int rc;
 
+	if (b->n == 0)
+		return 0;
 	if (p->in_w.fd < 0 || p->close_after)
 		return rpc_fail(c, RPC_FAILED_PRECONDITION,
 		    "stdin not enabled or closed");
@@ -389,7 +396,9 @@ queue_input(struct rpc_call *c, struct proc *p, const struct pb_bytes *b)
 	p->inq = nq;
 	memcpy(p->inq + p->inq_len, b->p, b->n);
 	p->inq_len += b->n;
-	flush_stdin(p);
+	if ((rc = flush_stdin(p)) < 0)
+		return rpc_fail_errno(c, -rc, p->pty ? "error writing to pty" :
+		    "error writing to stdin");
 	return 0;
 }
 
@@ -417,7 +426,7 @@ write_input(struct rpc_call *c, struct proc *p,
 static char *
 cstr(struct rpc_call *c, const struct pb_bytes *b)
 {
-	if (memchr(b->p, '\0', b->n))
+	if (has_nul(b->p, b->n))
 		return NULL;
 	return rpc_bytes(c, b->p, b->n).p;
 }
@@ -479,8 +488,8 @@ build_env(struct rpc_call *c, const struct user *u,
 		const struct pb_kv *e = &cfg->envs[i];
 
 		if (e->key.n == 0 || memchr(e->key.p, '=', e->key.n) ||
-		    memchr(e->key.p, '\0', e->key.n) ||
-		    memchr(e->value.p, '\0', e->value.n))
+		    has_nul(e->key.p, e->key.n) ||
+		    has_nul(e->value.p, e->value.n))
 			continue;
 		kv = env_join(c, e->key.p, e->key.n, e->value.p, e->value.n);
 		env_put(env, &n, kv);
@@ -631,7 +640,7 @@ send_start(struct sub *s)
 }
 
 static void
-follow(struct rpc_call *c, struct proc *p, int is_start)
+follow(struct rpc_call *c, struct proc *p)
 {
 	struct sub *s = calloc(1, sizeof(*s));
 
@@ -642,12 +651,25 @@ follow(struct rpc_call *c, struct proc *p, int is_start)
 	}
 	s->p = p;
 	s->c = c;
-	s->is_start = is_start;
 	s->next = p->subs;
 	p->subs = s;
 	c->st = s;
 	send_start(s);
 	update_reading(p);
+}
+
+/*
+ * The Start's deadline passed: the process goes (Go), whether or not
+ * its client is still there.
+ */
+static void
+on_deadline(struct timer *t)
+{
+	struct proc *p = t->arg;
+
+	kill(-p->pid, SIGKILL);
+	p->signaled = 1;
+	finish_if_done(p);
 }
 
 static void
@@ -665,7 +687,11 @@ start(struct rpc_call *c, const void *in)
 		rpc_close(c);
 		return;
 	}
-	follow(c, p, 1);
+	if (c->deadline) {
+		p->deadline = (struct timer){ .cb = on_deadline, .arg = p };
+		timer_at(&p->deadline, c->deadline);
+	}
+	follow(c, p);
 }
 
 static void
@@ -678,7 +704,7 @@ connect_(struct rpc_call *c, const void *in)
 	if (p == NULL)
 		rpc_close(c);
 	else
-		follow(c, p, 0);
+		follow(c, p);
 }
 
 static void
@@ -690,7 +716,7 @@ follow_drain(struct rpc_call *c)
 		update_reading(s->p);
 }
 
-/* A follower is gone; a Start past its deadline takes the process along. */
+/* A follower is gone; the process runs on. */
 static void
 follow_done(struct rpc_call *c)
 {
@@ -703,11 +729,6 @@ follow_done(struct rpc_call *c)
 		for (pp = &p->subs; *pp != s; pp = &(*pp)->next)
 			;
 		*pp = s->next;
-		if (s->is_start && c->code == RPC_DEADLINE_EXCEEDED &&
-		    !p->reaped) {
-			kill(-p->pid, SIGKILL);
-			p->signaled = 1;
-		}
 		update_reading(p);
 	}
 	free(s);

@@ -120,7 +120,7 @@ rpc_bytes(struct rpc_call *c, const void *p, size_t n)
 
 	if (b.p == NULL)
 		b.n = 0;
-	else
+	else if (n)
 		memcpy(b.p, p, n);
 	return b;
 }

@@ -32,7 +32,7 @@ user_lookup(const char *name, size_t n, struct user *u)
 	struct passwd *pw;
 	int ng = USER_GROUPS_MAX;
 
-	if (n == 0 || n > USER_NAME_MAX || memchr(name, '\0', n))
+	if (n == 0 || n > USER_NAME_MAX || has_nul(name, n))
 		return -EINVAL;
 	memcpy(u->name, name, n);
 	u->name[n] = '\0';

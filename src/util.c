@@ -77,13 +77,21 @@ hex_digit(char c)
 }
 
 /* see util.h */
+int
+has_nul(const char *p, size_t n)
+{
+	return n > 0 && memchr(p, '\0', n) != NULL;
+}
+
+/* see util.h */
 char *
 dup_bytes(const char *p, size_t n)
 {
 	char *s = malloc(n + 1);
 
 	if (s) {
-		memcpy(s, p, n);
+		if (n)
+			memcpy(s, p, n);
 		s[n] = '\0';
 	}
 	return s;

@@ -30,6 +30,8 @@ size_t fmt_msg(char *out, size_t cap, const char *fmt, va_list ap);
 
 /* The value of a hexadecimal digit, or -1. */
 int hex_digit(char c);
+/* 1 if the n bytes at p (NULL when n is 0) hold a NUL. */
+int has_nul(const char *p, size_t n);
 /* A NUL-ended heap copy of n bytes, or NULL. */
 char *dup_bytes(const char *p, size_t n);
 
