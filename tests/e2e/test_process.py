@@ -1698,6 +1698,66 @@ def test_slow_reader_50mb():
 test(test_slow_reader_50mb)
 
 
+FANOUT = 20 << 20
+
+
+def test_stalled_follower_does_not_hold_back_others():
+    """One follower reads, another stops reading: the reader gets every
+    byte, the stalled one is dropped with resource_exhausted, and the
+    agent's memory stays bounded."""
+    with PAgent() as a:
+        pid = agent_pid(a)
+        base = rss_kb(pid)
+        fast = start(a, {"process": {"cmd": "/bin/sh", "args": [
+            "-c", "sleep 0.5; yes 0123456789abcdef | head -c %d" % FANOUT]},
+            "tag": "fanout"}, PROTO, timeout=30)
+        slow = Stream(a.port, "Connect", {"process": {"tag": "fanout"}},
+                      PROTO, timeout=30, rcvbuf=4096)
+        first = slow.next(10)
+        check(first and "start" in first[1]["event"], "Connect start event")
+        h = hashlib.sha256()
+        n = 0
+        ev = Events()
+        peak = base
+        while True:
+            m = fast.next(30)
+            check(m is not None, "fast stream ended without end-stream")
+            if m[0] == "end":
+                eq(m[1], {}, "fast end-stream")
+                break
+            e = m[1]["event"]
+            if "data" in e:
+                h.update(e["data"]["stdout"])
+                n += len(e["data"]["stdout"])
+                if n % (2 << 20) < 32768:
+                    peak = max(peak, rss_kb(pid))
+            else:
+                ev.add(m[1])
+        fast.close()
+        eq(n, FANOUT, "bytes the reading follower got")
+        want = (PATTERN * (FANOUT // len(PATTERN) + 1))[:FANOUT]
+        eq(h.hexdigest(), hashlib.sha256(want).hexdigest(), "sha256")
+        clean_end(ev)
+        # The stalled follower, read at last: dropped, not fed everything.
+        got = 0
+        while True:
+            m = slow.next(30)
+            check(m is not None, "slow stream ended without end-stream")
+            if m[0] == "end":
+                break
+            if "data" in m[1]["event"]:
+                got += len(m[1]["event"]["data"]["stdout"])
+        slow.close()
+        eq((m[1].get("error") or {}).get("code"), "resource_exhausted",
+           "stalled follower's end-stream")
+        check(got < FANOUT, "the stalled follower got all %d bytes" % got)
+        check(peak - base < 20 * 1024, "agent RSS grew by %d kB" % (
+            peak - base))
+
+
+test(test_stalled_follower_does_not_hold_back_others)
+
+
 @both
 def concurrent_starts(c):
     with PAgent() as a:
