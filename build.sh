@@ -26,7 +26,8 @@ BEARSSL_TAR=bearssl_0.6+dfsg.1.orig.tar.xz
 BEARSSL_SHA=102a625bd8f6155260867a50c508df8d8c3f796985dd744df1a68e5cd1a79004
 
 SRCS="main loop conn http1 stream router host procfs json log util auth
-	defaults mount pid1 pb msg b64 rpc gz users paths process spawn cgroup fs entry watch"
+	defaults mount pid1 pb msg b64 rpc gz users paths process spawn cgroup
+	fs entry watch files multipart sign"
 ZLIB_SRCS="adler32 crc32 deflate trees zutil inflate inftrees inffast"
 BEARSSL_SRCS="hash/sha2small hash/sha2big mac/hmac codec/dec32be
 	codec/enc32be codec/dec64be codec/enc64be"

@@ -19,6 +19,14 @@ auth_token_set(void)
 }
 
 /* see auth.h */
+const char *
+auth_token(size_t *n)
+{
+	*n = token_len;
+	return token;
+}
+
+/* see auth.h */
 void
 auth_token_clear(void)
 {

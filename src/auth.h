@@ -14,6 +14,8 @@ int auth_token_set(void);
 /* Installs a token (n > 0); 0, or -ENOMEM / -EINVAL. */
 int auth_token_install(const char *p, size_t n);
 void auth_token_clear(void);
+/* The token and its length in *n, or NULL when none is set. */
+const char *auth_token(size_t *n);
 /* 1 when a token is set and the n bytes at p equal it. */
 int auth_token_eq(const char *p, size_t n);
 

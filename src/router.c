@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "files.h"
 #include "host.h"
 #include "rpc.h"
 #include "router.h"
@@ -24,6 +25,8 @@ static const struct route routes[] = {
 	{ "/envs", M_GET, host_envs, 0 },
 	{ "/init", M_POST, host_init, 1 },
 	{ "/snapshot/prepare", M_POST, host_snapshot_prepare, 1 },
+	{ "/files", M_GET, files_get, 1 },
+	{ "/files", M_POST, files_post, 1 },
 };
 
 static const char *const method_names[] = {
