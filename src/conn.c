@@ -280,12 +280,27 @@ h1_hold(struct xch *x, int on)
 		loop_defer(&c->d);
 }
 
+/*
+ * The client must not take a cut response for a whole one: what is
+ * queued goes out, then the connection closes short of the promised
+ * length or the last chunk.
+ */
+static void
+h1_abort(struct xch *x)
+{
+	struct conn *c = of_xch(x);
+
+	c->close_after = 1;
+	loop_defer(&c->d);
+}
+
 static const struct xch_ops h1_ops = {
 	.head = h1_head,
 	.body = h1_body,
 	.end = h1_end,
 	.room = h1_room,
 	.hold = h1_hold,
+	.abort = h1_abort,
 };
 
 /* The exchange is over: tell the handler and free it. */

@@ -367,7 +367,8 @@ struct dl {
 
 /*
  * Reads the next piece.  A file that shrank since its head went out ends
- * a gzip answer early; identity is owed its Content-Length.
+ * a gzip answer early; an identity answer, owed its Content-Length, is
+ * aborted by the caller.
  */
 static size_t
 dl_read(struct dl *d)
@@ -388,13 +389,10 @@ dl_read(struct dl *d)
 		    "errno=%e", r < 0 ? errno : 0);
 		d->cut = 1;
 	}
-	if (d->cut && d->gzip) {
+	if (d->cut) {
 		d->left = 0;
 		return got;
 	}
-	/* XXX: identity pads a cut file with zeros to its Content-Length,
-	 * since an exchange cannot be aborted once its head is out. */
-	memset(d->buf + got, 0, want - got);
 	d->left -= (long long)want;
 	return want;
 }
@@ -428,7 +426,9 @@ dl_pump(struct xch *x)
 			dl_deflate(x, d, n);
 		else
 			xch_body(x, d->buf, n);
-		if (d->left == 0)
+		if (d->cut && !d->gzip)
+			xch_abort(x);
+		else if (d->left == 0)
 			xch_end(x, NULL, 0);
 	}
 }

@@ -27,6 +27,7 @@
 #endif
 
 #define RUN_DIR "/run/wrenn"
+#define CGROUP_ROOT "/sys/fs/cgroup"
 
 struct opts {
 	int port;
@@ -177,7 +178,7 @@ keep_std_fds(void)
 int
 main(int argc, char **argv)
 {
-	struct opts o = { .port = 49983, .cgroup_root = "/sys/fs/cgroup" };
+	struct opts o = { .port = 49983 };
 	int rc;
 
 	parse_flags(argc, argv, &o);
@@ -194,7 +195,12 @@ main(int argc, char **argv)
 		    -rc);
 	env_set("WRENN_SANDBOX", 13, "true", 4);
 	write_run_files();
-	cgroup_setup(o.cgroup_root);
+	/* Outside a VM only an explicit --cgroup-root is written to. */
+	if (o.cgroup_root || getpid() == 1)
+		cgroup_setup(o.cgroup_root ? o.cgroup_root : CGROUP_ROOT);
+	else
+		log_msg(LOG_INFO, "cgroup", "cgroups off: not PID 1 and no "
+		    "--cgroup-root", NULL);
 	host_start();
 	if (o.cmd && *o.cmd)
 		process_start_cmd(o.cmd);

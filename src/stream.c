@@ -179,6 +179,14 @@ xch_hold(struct xch *x, int on)
 	x->ops->hold(x, on);
 }
 
+/* see stream.h */
+void
+xch_abort(struct xch *x)
+{
+	x->flags |= XF_ENDED;
+	x->ops->abort(x);
+}
+
 static void
 reply(struct xch *x, int status, const char *ctype, int nostore,
     const char *body, size_t n)

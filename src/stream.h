@@ -64,6 +64,7 @@ struct xch_ops {
 	void (*end)(struct xch *x, const struct hdr *tr, int n);
 	size_t (*room)(struct xch *x);
 	void (*hold)(struct xch *x, int on);
+	void (*abort)(struct xch *x);
 };
 
 /* Flags kept by the exchange. */
@@ -105,6 +106,12 @@ void xch_body(struct xch *x, const void *p, size_t n);
 void xch_end(struct xch *x, const struct hdr *tr, int n);
 size_t xch_room(struct xch *x);
 void xch_hold(struct xch *x, int on);
+/*
+ * Ends the exchange as a failure the peer can see: HTTP/1.1 drops the
+ * connection, so a response cut short never passes for a whole one.
+ * handler->done follows, as for any end.
+ */
+void xch_abort(struct xch *x);
 
 /* A whole response: head, the n bytes of body, end. */
 void xch_reply(struct xch *x, int status, const char *ctype,

@@ -18,6 +18,7 @@ import json
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -521,6 +522,40 @@ def multipart_byte_by_byte():
 
 
 # ------------------------------------------------ failures, no harm
+
+@test
+def shrunk_file_download_is_cut_not_padded():
+    """A file that shrinks while it is sent: the identity answer ends
+    short of its Content-Length and the connection closes, so no client
+    takes zeros for content."""
+    with Agent() as a, Dir() as d:
+        p = d("shrink.bin")
+        write(p, os.urandom(1 << 20) * 32)
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        s.settimeout(10)
+        s.connect(("127.0.0.1", a.port))
+        s.sendall(("GET /files?path=%s HTTP/1.1\r\nHost: x\r\n\r\n"
+                   % q(p)).encode())
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            buf += s.recv(4096)
+        head, body = buf.split(b"\r\n\r\n", 1)
+        check(b"Content-Length: 33554432" in head, "head: %r" % head)
+        with open(p, "r+b") as f:
+            f.truncate(1 << 20)
+        n = len(body)
+        t0 = time.monotonic()
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            n += len(chunk)
+            check(time.monotonic() - t0 < 20, "no end of the cut answer")
+        s.close()
+        check(n < 33554432, "got the full promised length (%d)" % n)
+        status(a.req("GET", "/health"), 200, "agent alive")
+
 
 @test
 def cut_upload_keeps_old_file():
