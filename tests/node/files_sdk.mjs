@@ -724,11 +724,16 @@ sdkTest('sdk_urls_without_token', async ({ a, s, d }) => {
 
 // --------------------------------------------------------------- users
 
-test('sdk_write_as_user', () => {
+// The uid of TEST_USER, made if absent (root only).
+function testUid() {
   if (!IS_ROOT) throw new Skip('needs root (useradd and chown)');
   ensureUser(TEST_USER);
-  const uid = Number(fs.readFileSync('/etc/passwd', 'utf8').split('\n')
+  return Number(fs.readFileSync('/etc/passwd', 'utf8').split('\n')
       .map((l) => l.split(':')).find((f) => f[0] === TEST_USER)[2]);
+}
+
+test('sdk_write_as_user', () => {
+  const uid = testUid();
   return withAgent((a) => withTempDir(async (d) => {
     const s = await sandbox(a);
     fs.chmodSync(d, 0o755);
@@ -753,12 +758,6 @@ test('sdk_write_as_user', () => {
     const g = path.join(d, 'gz.txt');
     await s.files.write(g, 'gz', { user: TEST_USER, gzip: true });
     eq(fs.statSync(g).uid, uid, 'owner of a gzip upload');
-    // Overwriting a root-owned file as the user hands it to the user.
-    const r = path.join(d, 'was-root.txt');
-    fs.writeFileSync(r, 'root');
-    await s.files.write(r, 'user now', { user: TEST_USER });
-    eq(fs.statSync(r).uid, uid, 'owner after overwrite as user');
-    eq(fs.readFileSync(r, 'utf8'), 'user now', 'content after overwrite');
     // Several files as the user.
     const many = [path.join(d, 'm', 'a'), path.join(d, 'm', 'b')];
     await s.files.write(many.map((x) => ({ path: x, data: x })),
@@ -785,6 +784,32 @@ test('sdk_write_as_user', () => {
     'write as an unknown user');
     await rejectsAs(s.files.read(p, { user: 'no-such-user-envd' }),
         AuthenticationError, 'read as an unknown user');
+  }));
+});
+
+// SPEC 3.6 step 2 (GO's processFile: os.Chown(path, uid, gid) before the
+// O_TRUNC open; RS the same): an existing file is chowned to the uploading
+// user; O_TRUNC keeps its mode.
+// This agent replaces a file by renaming a complete temporary file over it
+// and keeps the old file's owner and mode (README: "Choices"), where the Go
+// agent chowned the target to the uploader before truncating it in place.
+test('sdk_overwrite_as_user_keeps_owner_and_mode', () => {
+  testUid();
+  return withAgent((a) => withTempDir(async (d) => {
+    const s = await sandbox(a);
+    fs.chmodSync(d, 0o755);
+    for (const [name, opts] of [['mp.txt', {}],
+      ['oct.txt', { useOctetStream: true }]]) {
+      const r = path.join(d, name);
+      fs.writeFileSync(r, 'root');
+      fs.chmodSync(r, 0o600);
+      await s.files.write(r, 'user now', { user: TEST_USER, ...opts });
+      eq(fs.readFileSync(r, 'utf8'), 'user now', `content of ${name}`);
+      const st = fs.statSync(r);
+      eq(st.mode & 0o7777, 0o600, `mode of ${name} kept`);
+      eq(st.uid, 0, `owner of ${name} kept after overwrite as ` +
+          `${TEST_USER} (${ownerOf(st)})`);
+    }
   }));
 });
 
