@@ -2,11 +2,13 @@
  * conn.c: accepting, reading, writing and the HTTP/1.1 exchange.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -24,9 +26,15 @@
 
 enum { C_HEAD, C_BODY, C_WAIT, C_LINGER };
 
+/*
+ * Queued output: bytes in data, or len bytes of file fd from foff.  The
+ * chunk owns fd (a duplicate), since the exchange may end first.
+ */
 struct chunk {
 	struct chunk *next;
 	size_t len, off;
+	int fd;
+	off_t foff;
 	char data[];
 };
 
@@ -115,6 +123,7 @@ enqueue(struct conn *c, const char *pre, size_t pn, const void *p, size_t n,
 	}
 	k->next = NULL;
 	k->off = 0;
+	k->fd = -1;
 	k->len = pn + n + sn;
 	memcpy(k->data, pre, pn);
 	memcpy(k->data + pn, p, n);
@@ -124,6 +133,32 @@ enqueue(struct conn *c, const char *pre, size_t pn, const void *p, size_t n,
 	c->qlen += k->len;
 	loop_defer(&c->d);
 	return 0;
+}
+
+/*
+ * One sendfile(2) of the file piece at the head of the queue.  A file
+ * that ends before the piece does cannot keep the promised length: the
+ * connection is dropped.
+ */
+static ssize_t
+send_file_piece(struct conn *c, struct chunk *k)
+{
+	ssize_t r = sendfile(c->w.fd, k->fd, &k->foff, k->len - k->off);
+
+	if (r == 0) {
+		log_msg(LOG_WARN, "http", "file cut short while sent", NULL);
+		errno = EPIPE;
+		return -1;
+	}
+	return r;
+}
+
+static void
+free_chunk(struct chunk *k)
+{
+	if (k->fd >= 0)
+		close(k->fd);
+	free(k);
 }
 
 /* Writes what the socket takes; 0, or -1 when the peer is gone. */
@@ -136,11 +171,12 @@ flush(struct conn *c)
 	int n;
 
 	while (c->qhead) {
-		for (n = 0, k = c->qhead; k && n < IOV_MAX_BATCH; k = k->next) {
+		for (n = 0, k = c->qhead; k && k->fd < 0 && n < IOV_MAX_BATCH;
+		    k = k->next) {
 			iov[n].iov_base = k->data + k->off;
 			iov[n++].iov_len = k->len - k->off;
 		}
-		r = writev(c->w.fd, iov, n);
+		r = n ? writev(c->w.fd, iov, n) : send_file_piece(c, c->qhead);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && errno == EAGAIN)
@@ -151,7 +187,7 @@ flush(struct conn *c)
 		while ((k = c->qhead) && (size_t)r >= k->len - k->off) {
 			r -= (ssize_t)(k->len - k->off);
 			c->qhead = k->next;
-			free(k);
+			free_chunk(k);
 		}
 		if (k)
 			k->off += (size_t)r;
@@ -294,6 +330,29 @@ h1_abort(struct xch *x)
 	loop_defer(&c->d);
 }
 
+static size_t
+h1_sendfile(struct xch *x, int fd, long long off, size_t n)
+{
+	struct conn *c = of_xch(x);
+	struct chunk *k;
+
+	/* Chunked framing and HEAD keep to the plain path. */
+	if (c->chunked_out || c->no_body || c->dead || n == 0 ||
+	    (k = calloc(1, sizeof(*k))) == NULL)
+		return 0;
+	if ((k->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+		free(k);
+		return 0;
+	}
+	k->foff = (off_t)off;
+	k->len = n;
+	*c->qtail = k;
+	c->qtail = &k->next;
+	c->qlen += n;
+	loop_defer(&c->d);
+	return n;
+}
+
 static const struct xch_ops h1_ops = {
 	.head = h1_head,
 	.body = h1_body,
@@ -301,6 +360,7 @@ static const struct xch_ops h1_ops = {
 	.room = h1_room,
 	.hold = h1_hold,
 	.abort = h1_abort,
+	.sendfile = h1_sendfile,
 };
 
 /* The exchange is over: tell the handler and free it. */
@@ -325,7 +385,7 @@ teardown(struct conn *c)
 	finish_exchange(c);
 	while ((k = c->qhead) != NULL) {
 		c->qhead = k->next;
-		free(k);
+		free_chunk(k);
 	}
 	loop_del(&c->w);
 	loop_undefer(&c->d);

@@ -180,6 +180,15 @@ xch_hold(struct xch *x, int on)
 }
 
 /* see stream.h */
+size_t
+xch_sendfile(struct xch *x, int fd, long long off, size_t n)
+{
+	if (x->ops->sendfile == NULL || (x->flags & XF_ENDED))
+		return 0;
+	return x->ops->sendfile(x, fd, off, n);
+}
+
+/* see stream.h */
 void
 xch_abort(struct xch *x)
 {

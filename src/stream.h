@@ -65,6 +65,7 @@ struct xch_ops {
 	size_t (*room)(struct xch *x);
 	void (*hold)(struct xch *x, int on);
 	void (*abort)(struct xch *x);
+	size_t (*sendfile)(struct xch *x, int fd, long long off, size_t n);
 };
 
 /* Flags kept by the exchange. */
@@ -112,6 +113,14 @@ void xch_hold(struct xch *x, int on);
  * handler->done follows, as for any end.
  */
 void xch_abort(struct xch *x);
+/*
+ * Queues n bytes of file fd from offset off as body, to be sent straight
+ * from the page cache (sendfile(2)) where the transport can.  Returns n,
+ * or 0 when it cannot: then the caller reads and uses xch_body().  fd must
+ * stay open until handler->done; a file found shorter than promised when
+ * it is sent aborts the exchange.
+ */
+size_t xch_sendfile(struct xch *x, int fd, long long off, size_t n);
 
 /* A whole response: head, the n bytes of body, end. */
 void xch_reply(struct xch *x, int status, const char *ctype,
