@@ -221,7 +221,7 @@ fuzz() {	# seconds per target
 }
 
 e2e_tests() {
-	need curl python3 nodejs
+	need curl python3 nodejs bindfs
 	for t in tests/e2e/test_*.py; do
 		log=$OUT/e2e-$(basename $t .py).log
 		if ENVD_BIN=$OUT/envd timeout 900 python3 "$t" >"$log" 2>&1

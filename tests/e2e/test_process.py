@@ -1759,6 +1759,20 @@ test(test_stalled_follower_does_not_hold_back_others)
 
 
 @both
+def oom_score_and_nice(c):
+    """Children get oom_score_adj 100 and nice 0, whatever the agent's own
+    nice value (SPEC 6.2's wrapper, done in the child here)."""
+    with PAgent() as a:
+        if os.geteuid() == 0:
+            os.setpriority(os.PRIO_PROCESS, agent_pid(a), 5)
+        ev = run(a, sh("cat /proc/self/oom_score_adj; "
+                       "cut -d' ' -f19 /proc/self/stat"), c)
+        clean_end(ev)
+        eq(bytes(ev.stdout).split(), [b"100", b"0"],
+           "oom_score_adj and nice of the child")
+
+
+@both
 def concurrent_starts(c):
     with PAgent() as a:
         res = {}
