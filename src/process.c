@@ -34,6 +34,7 @@ struct sub {
 
 struct proc {
 	struct proc *next;
+	unsigned long long id;		/* never reused, unlike pids */
 	pid_t pid;
 	int pty, hidden, reaped, status, signaled, paused;
 	struct pb_bytes tag;		/* tag.p NULL when untagged */
@@ -50,6 +51,7 @@ struct proc {
 };
 
 static struct proc *procs;
+static unsigned long long last_id;
 
 static const struct process_StartResponse keepalive = {
 	.has = process_StartResponse_event,
@@ -576,6 +578,7 @@ new_proc(struct rpc_call *c, const struct spawn *sp,
 		memcpy(p->tag.p, r->tag.p, r->tag.n);
 		p->tag.n = r->tag.n;
 	}
+	p->id = ++last_id;
 	p->pid = sp->pid;
 	p->pty = sp->pty;
 	p->stall = (struct timer){ .cb = on_stall, .arg = p };
@@ -777,26 +780,45 @@ send_input(struct rpc_call *c, const void *in, void *out)
 	return p ? write_input(c, p, &r->input) : -1;
 }
 
-/* Client stream: a start naming the process, then data messages. */
+static struct proc *
+proc_by_id(unsigned long long id)
+{
+	struct proc *p;
+
+	for (p = procs; p && p->id != id; p = p->next)
+		;
+	return p;
+}
+
+/*
+ * Client stream: a start naming the process, then data messages.  The
+ * call keeps the process's id, not a pointer: it may end meanwhile.
+ */
 static void
 stream_message(struct rpc_call *c, const void *in)
 {
 	const struct process_StreamInputRequest *r = in;
-	struct proc *p = c->st;
+	unsigned long long *id = c->st;
+	struct proc *p;
 
 	if (r->has & process_StreamInputRequest_start) {
 		p = select_proc(c, &r->start.process, r->start.has &
 		    process_StreamInputRequest_StartEvent_process);
-		c->st = p;
-		if (p == NULL)
+		if (p == NULL || (id == NULL &&
+		    (id = c->st = rpc_alloc(c, sizeof(*id))) == NULL)) {
+			rpc_fail(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
 			rpc_close(c);
+			return;
+		}
+		*id = p->id;
 		return;
 	}
 	if (!(r->has & process_StreamInputRequest_data))
 		return;
+	p = id ? proc_by_id(*id) : NULL;
 	if (p == NULL || p->reaped) {
-		rpc_fail(c, p ? RPC_NOT_FOUND : RPC_FAILED_PRECONDITION,
-		    p ? "process ended" : "no start event received");
+		rpc_fail(c, id ? RPC_NOT_FOUND : RPC_FAILED_PRECONDITION,
+		    id ? "process ended" : "no start event received");
 		rpc_close(c);
 		return;
 	}

@@ -1385,6 +1385,20 @@ def stream_input_errors(c):
         cs.close()
         eq(trailer.get("error", {}).get("code"), "invalid_argument",
            "truncated envelope: %r" % trailer)
+        # The process ends (and leaves the table) between start and data:
+        # the stream must not write to what is gone.
+        with start(a, sh("sleep 0.3"), c) as s:
+            pid = read_events(s, until=lambda e: e.pid).pid
+            cs = ClientStream(a.port, c)
+            cs.send([si_start({"pid": pid})])
+            clean_end(read_events(s))
+            time.sleep(0.2)
+            cs.send([si_data(b"late")])
+            _, trailer = cs.finish()
+            cs.close()
+            eq(trailer.get("error", {}).get("code"), "not_found",
+               "data after the process ended: %r" % trailer)
+        eq(a.req("GET", "/health").status, 200, "agent alive")
 
 
 # ============================================================ Update, PTY
