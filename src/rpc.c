@@ -26,6 +26,7 @@
 #define GZIP_MIN 1024		/* smaller unary bodies go out plain */
 #define KEEPALIVE_DEFAULT_MS 90000
 #define ARENA_MIN 4096
+#define BUFFERED_MAX (64 << 20)	/* request bytes held by all calls */
 
 enum { CODEC_PROTO, CODEC_JSON };
 
@@ -48,6 +49,8 @@ static const short code_status[] = {
 };
 
 static void start_call(struct rpc_call *c);
+
+static size_t buffered;			/* sum of every call's incap */
 
 /* see rpc.h */
 int
@@ -189,9 +192,9 @@ pick_user(struct rpc_call *c)
 	size_t n = strlen(name);
 	int rc;
 
-	if (h && h->vlen > 6 && eq_ci(h->val, 6, "basic ") &&
-	    h->vlen - 6 < sizeof(buf) * 3 / 4) {
-		if (b64_decode(buf, h->val + 6, h->vlen - 6, &n) < 0)
+	if (h && h->vlen > 6 && eq_ci(h->val, 6, "basic ")) {
+		if (h->vlen - 6 > sizeof(buf) / 4 * 3 ||
+		    b64_decode(buf, h->val + 6, h->vlen - 6, &n) < 0)
 			return rpc_fail(c, RPC_UNAUTHENTICATED,
 			    "invalid authorization header");
 		colon = memchr(buf, ':', n);
@@ -450,6 +453,7 @@ decode(struct rpc_call *c, char *p, size_t n, int compressed)
 		if ((p = keep(c, z, n)) == NULL)
 			goto nomem;
 	}
+	/* An array element takes at most 16 times its smallest encoding. */
 	need = m->size + 16 * n + ARENA_MIN;
 	if (c->arena.cap < need) {
 		free(c->arena.buf);
@@ -613,11 +617,18 @@ on_body(struct xch *x, const char *p, size_t n)
 	if (c->inlen + n > c->incap) {
 		for (cap = c->incap ? c->incap : 4096; cap < c->inlen + n;)
 			cap *= 2;
+		if (buffered - c->incap + cap > BUFFERED_MAX) {
+			rpc_fail(c, RPC_RESOURCE_EXHAUSTED, "too many large "
+			    "requests at once");
+			rpc_close(c);
+			return;
+		}
 		if ((nb = realloc(c->in, cap)) == NULL) {
 			rpc_fail(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
 			rpc_close(c);
 			return;
 		}
+		buffered += cap - c->incap;
 		c->in = nb;
 		c->incap = cap;
 	}
@@ -680,6 +691,7 @@ rpc_release(struct rpc_call *c)
 		c->blocks = b->next;
 		free(b);
 	}
+	buffered -= c->incap;
 	free(c->in);
 	free(c->arena.buf);
 	free(c);

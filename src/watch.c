@@ -468,8 +468,13 @@ watcher_new(struct rpc_call *c, const char *path, int recursive)
 	r = w->w.fd < 0 ? -errno : add_tree(w, buf, w->rootlen);
 	if (r == 0 && (r = loop_add(&w->w)) == 0)
 		return w;
-	rpc_fail(c, RPC_INTERNAL, "error adding path %s to watcher: %s",
-	    path, strerror(-r));
+	/* Out of inotify instances or watches: the client can free some. */
+	if (r == -EMFILE || r == -ENOSPC || r == -ENFILE)
+		rpc_fail(c, RPC_RESOURCE_EXHAUSTED, "too many watchers: %s "
+		    "(remove unused ones)", strerror(-r));
+	else
+		rpc_fail(c, RPC_INTERNAL, "error adding path %s to watcher: "
+		    "%s", path, strerror(-r));
 	watcher_close(w);
 	return NULL;
 }
