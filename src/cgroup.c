@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -24,6 +25,8 @@ static const struct {
 	{ CG_SOCAT, "memory.low", "8388608" },
 	{ CG_USER, "cpu.weight", "50" },
 };
+
+#define CGROUP2_MAGIC 0x63677270	/* statfs f_type of cgroup2 */
 
 static int dirfd_of[CG_COUNT] = { -1, -1, -1 };
 
@@ -45,6 +48,7 @@ void
 cgroup_setup(const char *root)
 {
 	char path[PATH_MAX];
+	struct statfs sf;
 	int base, g;
 	size_t i;
 
@@ -57,7 +61,11 @@ cgroup_setup(const char *root)
 		    "path=%s errno=%e", path, errno);
 		return;
 	}
-	if (write_at(base, "cgroup.subtree_control", "+cpu +memory") < 0)
+	/* A plain directory (a local run's --cgroup-root): groups only. */
+	if (fstatfs(base, &sf) < 0 || sf.f_type != CGROUP2_MAGIC)
+		log_msg(LOG_INFO, "cgroup", "not a cgroup2 mount: no "
+		    "controllers", "path=%s", root);
+	else if (write_at(base, "cgroup.subtree_control", "+cpu +memory") < 0)
 		log_msg(LOG_WARN, "cgroup", "controllers not enabled",
 		    "path=%s errno=%e", path, errno);
 	for (g = 0; g < CG_COUNT; g++) {
