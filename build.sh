@@ -4,8 +4,9 @@
 #   ./build.sh            release: build/envd, static musl, stripped
 #   ./build.sh dev        build/envd-dev with gcc, -g, ASan and UBSan
 #   ./build.sh test       unit tests (dev build), fuzz smoke, end-to-end tests
-#   ./build.sh run [...]  release build, then run it on port 49983, safe mode
-#   ./build.sh fuzz [S]   every fuzz target for S seconds (default 60)
+#   ./build.sh run [...]  release build, then run it on port 49983, safe mode;
+#                         arguments go to envd (./build.sh run --port 5000)
+#   ./build.sh fuzz [S]   every fuzz target for S seconds each (default 60)
 #   ./build.sh bench      size, idle RSS and start-up time against baselines
 #
 # zlib and BearSSL come from pinned source releases checked by SHA-256:
@@ -169,6 +170,7 @@ dev() {
 	DEV_OBJS=$OBJS
 	DEV_LIBOBJS=$LIBOBJS
 	gcc $DEV_FLAGS -o "$OUT/envd-dev" $DEV_OBJS $DEV_LIBOBJS
+	say "build/envd-dev: with AddressSanitizer and UBSan"
 }
 
 # Every tests/*_test.c links with the dev objects but main.o.
@@ -240,8 +242,14 @@ e2e_tests() {
 run() {
 	release
 	root=$(mktemp -d /tmp/envd-cgroup.XXXXXX)
-	say "cgroups under $root; port forwarding only inside a sandbox VM"
-	exec "$OUT/envd" --cgroup-root "$root" "$@"
+	trap 'rm -rf "$root"' EXIT
+	trap 'exit 130' INT TERM
+	say "listening on port 49983 (or --port); cgroups under $root"
+	"$OUT/envd" --cgroup-root "$root" "$@"
+}
+
+usage() {
+	sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
 }
 
 cmd=${1:-release}
@@ -270,10 +278,14 @@ test)
 	;;
 run) run "$@" ;;
 fuzz)
+	case ${1:-60} in
+	''|*[!0-9]*|0) die "fuzz takes a number of seconds per target (>= 1)" ;;
+	esac
 	fuzz "${1:-60}"
 	echo "$pass passed, $fail failed"
 	[ $fail -eq 0 ]
 	;;
 bench) release; exec python3 tools/bench.py "$OUT/envd" ;;
-*) die "unknown command: $cmd (release, dev, test, run, fuzz, bench)" ;;
+help|-h|--help) usage ;;
+*) usage >&2; die "unknown command: $cmd" ;;
 esac

@@ -304,7 +304,8 @@ parse_member(struct jr *r, const struct jtok *k, struct init_req *q,
 		return *err = r->err, -EINVAL;
 	if (jr_eq(k, "timestamp") && t.type != JT_NULL) {
 		if (parse_timestamp(&t, &q->ts_ns))
-			return *err = "timestamp is not an RFC 3339 date-time",
+			return *err = "timestamp is neither an RFC 3339 "
+			    "date-time nor seconds since the epoch",
 			    -EINVAL;
 		q->has_ts = 1;
 	}

@@ -231,6 +231,8 @@ send_end(struct proc *p)
 			strcat(status, " (core dumped)");
 	}
 	e->status = (struct pb_bytes){ status, strlen(status) };
+	log_msg(LOG_INFO, "process", "process ended", "pid=%d status=%s",
+	    (int)p->pid, status);
 	for (s = p->subs; s; s = s->next) {
 		send_event(s, &ev);
 		rpc_close(s->c);
