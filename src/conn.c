@@ -567,7 +567,8 @@ step(struct conn *c)
 		return 0;
 	x = &c->hx->x;
 	if (c->state == C_BODY) {
-		if (body_done(c)) {
+		/* A held handler has not finished with the body it got. */
+		if (body_done(c) && !(c->hold && !(x->flags & XF_ENDED))) {
 			c->state = C_WAIT;
 			x->flags |= XF_REQ_DONE;
 			if (!(x->flags & XF_ENDED) && x->h && x->h->end)

@@ -21,6 +21,7 @@
 #include "files.h"
 #include "json.h"
 #include "log.h"
+#include "loop.h"
 #include "multipart.h"
 #include "paths.h"
 #include "sign.h"
@@ -34,6 +35,7 @@
 #define DATE_MAX 253402300799LL	/* 9999-12-31T23:59:59Z */
 #define TMP_TRIES 16		/* names tried for a temporary file */
 #define META_PREFIX "x-metadata-"
+#define INFLATE_SLICE 16	/* FILES_BUF outputs per turn (1 MiB) */
 
 static const char octet[] = "application/octet-stream";
 static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
@@ -682,6 +684,9 @@ struct up {
 	size_t rlen, rcap, slen, scap;
 	z_stream z;
 	unsigned char *zbuf;		/* FILES_BUF of inflated bytes */
+	char *pend;			/* compressed input for later turns */
+	size_t plen;
+	struct defer more;		/* inflates pend in slices */
 	struct mp mp;
 };
 
@@ -966,12 +971,17 @@ sink(struct up *u, const char *p, size_t n)
 	return mp_feed(&u->mp, p, n);
 }
 
-/* Inflates as bytes come; members may follow members (RFC 1952 2.2). */
+/*
+ * Inflates as bytes come; members may follow members (RFC 1952 2.2).  At
+ * most INFLATE_SLICE buffers come out per call; *used says how much input
+ * was taken.  Returns 1 when another call must go on (input left, or
+ * output still inside zlib), 0 when done, or a negative errno.
+ */
 static int
-gunzip(struct up *u, const char *p, size_t n)
+gunzip(struct up *u, const char *p, size_t n, size_t *used)
 {
 	z_stream *z = &u->z;
-	int zr, rc;
+	int zr = Z_OK, rc, k = 0;
 
 	z->next_in = (unsigned char *)(uintptr_t)p;
 	z->avail_in = (unsigned)n;
@@ -990,8 +1000,10 @@ gunzip(struct up *u, const char *p, size_t n)
 		if (rc < 0)
 			return rc;
 		u->zend = zr == Z_STREAM_END;
-	} while (zr != Z_BUF_ERROR && (z->avail_in > 0 || z->avail_out == 0));
-	return 0;
+	} while (++k < INFLATE_SLICE && zr != Z_BUF_ERROR &&
+	    (z->avail_in > 0 || z->avail_out == 0));
+	*used = n - z->avail_in;
+	return z->avail_in > 0 || (z->avail_out == 0 && zr == Z_OK);
 }
 
 /* Answers a body error that has not been answered yet. */
@@ -1007,13 +1019,70 @@ up_fail(struct up *u, int rc)
 		fail(u, 500, "error reading form: malformed multipart body");
 }
 
+/* Keeps what one turn did not inflate, and holds the body meanwhile. */
+static void
+keep_pending(struct up *u, const char *p, size_t n)
+{
+	char *np = malloc(n ? n : 1);
+
+	if (np == NULL) {
+		fail(u, 500, "out of memory");
+		return;
+	}
+	memcpy(np, p, n);
+	free(u->pend);
+	u->pend = np;
+	u->plen = n;
+	xch_hold(u->x, 1);
+	loop_defer(&u->more);
+}
+
+static void
+inflate_some(struct up *u, const char *p, size_t n)
+{
+	size_t used;
+	int rc = gunzip(u, p, n, &used);
+
+	if (rc < 0) {
+		up_fail(u, rc);
+		return;
+	}
+	if (rc > 0) {
+		keep_pending(u, p + used, n - used);
+		return;
+	}
+	free(u->pend);
+	u->pend = NULL;
+	u->plen = 0;
+	xch_hold(u->x, 0);
+}
+
+static void
+on_more(struct defer *d)
+{
+	struct up *u = d->arg;
+
+	char *p = u->pend;
+
+	/* inflate_some() may replace u->pend: keep this copy until then. */
+	if (p && !(u->x->flags & XF_ENDED)) {
+		u->pend = NULL;
+		inflate_some(u, p, u->plen);
+		free(p);
+	}
+}
+
 static void
 up_body(struct xch *x, const char *p, size_t n)
 {
 	struct up *u = x->st;
-	int rc = u->gzip ? gunzip(u, p, n) : sink(u, p, n);
+	int rc;
 
-	if (rc < 0)
+	if (u->gzip) {
+		inflate_some(u, p, n);
+		return;
+	}
+	if ((rc = sink(u, p, n)) < 0)
 		up_fail(u, rc);
 }
 
@@ -1045,6 +1114,8 @@ up_done(struct xch *x)
 	struct up *u = x->st;
 
 	target_abort(u);
+	loop_undefer(&u->more);
+	free(u->pend);
 	if (u->gzip)
 		inflateEnd(&u->z);
 	free(u->zbuf);
@@ -1219,6 +1290,7 @@ files_post(struct xch *x)
 	u->res[u->rlen++] = '[';
 	u->x = x;
 	u->fd = -1;
+	u->more = (struct defer){ .cb = on_more, .arg = u };
 	x->st = u;
 	x->h = &up_handler;
 	if (request_user(x, "write", &u->user) < 0 || body_coding(u) < 0)
