@@ -682,6 +682,7 @@ struct up {
 	char tmp[PATH_MAX];
 	char *res, *seen;		/* JSON so far; targets, NUL-ended */
 	size_t rlen, rcap, slen, scap;
+	size_t *slot, nslot, nseen;	/* hash of seen: offset + 1, or 0 */
 	z_stream z;
 	unsigned char *zbuf;		/* FILES_BUF of inflated bytes */
 	char *pend;			/* compressed input for later turns */
@@ -740,14 +741,60 @@ reserve(char **buf, size_t len, size_t *cap, size_t need)
 	return 0;
 }
 
+/* FNV-1a, for the set of targets an upload has written. */
+static size_t
+path_hash(const char *p)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	while (*p)
+		h = (h ^ (unsigned char)*p++) * 1099511628211ULL;
+	return (size_t)h;
+}
+
 static int
 seen(const struct up *u, const char *path)
 {
-	size_t off;
+	size_t i, mask = u->nslot - 1;
 
-	for (off = 0; off < u->slen; off += strlen(u->seen + off) + 1)
-		if (strcmp(u->seen + off, path) == 0)
+	if (u->nslot == 0)
+		return 0;
+	for (i = path_hash(path) & mask; u->slot[i]; i = (i + 1) & mask)
+		if (strcmp(u->seen + u->slot[i] - 1, path) == 0)
 			return 1;
+	return 0;
+}
+
+/* Puts the target at offset off into a table of n slots. */
+static void
+slot_put(size_t *t, size_t n, const char *seen_base, size_t off)
+{
+	size_t i = path_hash(seen_base + off) & (n - 1);
+
+	while (t[i])
+		i = (i + 1) & (n - 1);
+	t[i] = off + 1;
+}
+
+/* Indexes the target at offset off; the table doubles at half full. */
+static int
+index_target(struct up *u, size_t off)
+{
+	size_t n, i, *t;
+
+	if (2 * (u->nseen + 1) > u->nslot) {
+		n = u->nslot ? 2 * u->nslot : 64;
+		if ((t = calloc(n, sizeof(*t))) == NULL)
+			return -ENOMEM;
+		for (i = 0; i < u->nslot; i++)
+			if (u->slot[i])
+				slot_put(t, n, u->seen, u->slot[i] - 1);
+		free(u->slot);
+		u->slot = t;
+		u->nslot = n;
+	}
+	slot_put(u->slot, u->nslot, u->seen, off);
+	u->nseen++;
 	return 0;
 }
 
@@ -763,6 +810,8 @@ record(struct up *u)
 	    reserve(&u->res, u->rlen, &u->rcap, 12 * pn + 64) < 0)
 		return fail(u, 500, "out of memory");
 	memcpy(u->seen + u->slen, u->dst, pn + 1);
+	if (index_target(u, u->slen) < 0)
+		return fail(u, 500, "out of memory");
 	u->slen += pn + 1;
 	if (u->rlen > 1)
 		u->res[u->rlen++] = ',';
@@ -1121,6 +1170,7 @@ up_done(struct xch *x)
 	free(u->zbuf);
 	free(u->res);
 	free(u->seen);
+	free(u->slot);
 	free(u);
 }
 

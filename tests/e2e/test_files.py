@@ -263,6 +263,25 @@ def multipart_targets():
 # ------------------------------------------------------------ B05
 
 @test
+def multipart_many_parts_and_a_duplicate():
+    """3000 parts to 3000 paths all land, in order; a 3001st part to the
+    first path is refused with 400 while the earlier ones stay written."""
+    with Agent() as a, Dir() as d:
+        paths = [d("m%04d.txt" % i) for i in range(3000)]
+        parts = [("file", p, b"%d" % i) for i, p in enumerate(paths)]
+        body, h = multipart(parts)
+        r = a.req("POST", "/files", body, h, timeout=60)
+        status(r, 200, "3000 parts")
+        eq([e["path"] for e in json.loads(r.body)], paths, "entries")
+        eq(read(paths[2999]), b"2999", "last part")
+        body, h = multipart(parts + [("file", paths[0], b"again")])
+        r = a.req("POST", "/files", body, h, timeout=60)
+        err(r, 400, "duplicate target", "cannot upload multiple files to "
+            "same path '%s'" % paths[0])
+        eq(read(paths[0]), b"0", "the first part stays written")
+
+
+@test
 def gzip_upload_inflated_over_many_turns():
     """A body that inflates 1000:1 is written in slices over many loop
     turns (the connection is held meanwhile): the file comes out exact,
