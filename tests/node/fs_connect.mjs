@@ -10,11 +10,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 
-import { Code, createClient } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 
 import {
-  Pull, basicAuth, check, deepEq, ensureUser, enumValue, eq,
+  Pull, basicAuth, check, connectClient, deepEq, ensureUser, enumValue, eq,
   groupOf, idName, needRoot, ownerOf, rejectsWith, run, services, show,
   sleep, test, waitFor, withAgent, withTempDir, within,
 } from './lib.mjs';
@@ -38,18 +38,7 @@ const FORMATS = ['json', 'binary'];
 const TEST_USER = 'envdtest';
 
 function client(agent, fmt, headers = null) {
-  const interceptors = [];
-  if (headers) {
-    interceptors.push((next) => async (req) => {
-      for (const [k, v] of Object.entries(headers)) req.header.set(k, v);
-      return next(req);
-    });
-  }
-  const transport = createConnectTransport({
-    baseUrl: agent.url, httpVersion: '1.1',
-    useBinaryFormat: fmt === 'binary', interceptors,
-  });
-  return createClient(Filesystem, transport);
+  return connectClient(Filesystem, agent, fmt, headers);
 }
 
 // Registers name[json] and name[binary]; fn gets {a, c, d, fmt}.

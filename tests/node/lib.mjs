@@ -29,7 +29,8 @@ import { isDeepStrictEqual, inspect } from 'node:util';
 
 import { fromBinary, createFileRegistry } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
-import { ConnectError, Code } from '@connectrpc/connect';
+import { ConnectError, Code, createClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
 
 export const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(HERE, '..', '..');
@@ -420,6 +421,23 @@ export function ensureUser(name) {
   } catch {
     execFileSync('useradd', ['-m', name], { stdio: 'inherit' });
   }
+}
+
+// A Connect client of service over HTTP/1.1 in fmt ('json' or 'binary'),
+// adding the request headers in headers when given.
+export function connectClient(service, agent, fmt, headers = null) {
+  const interceptors = [];
+  if (headers) {
+    interceptors.push((next) => async (req) => {
+      for (const [k, v] of Object.entries(headers)) req.header.set(k, v);
+      return next(req);
+    });
+  }
+  const transport = createConnectTransport({
+    baseUrl: agent.url, httpVersion: '1.1',
+    useBinaryFormat: fmt === 'binary', interceptors,
+  });
+  return createClient(service, transport);
 }
 
 export function basicAuth(user) {

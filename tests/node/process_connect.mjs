@@ -10,11 +10,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { Code, createClient } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 
 import {
-  AssertionError, Pull, basicAuth, check, deepEq, ensureUser, enumValue, eq,
+  AssertionError, Pull, basicAuth, check, connectClient, deepEq, ensureUser, enumValue, eq,
   needRoot, rejectsWith, run, services, show, sleep, test, waitFor,
   withAgent, withTempDir,
 } from './lib.mjs';
@@ -30,18 +30,7 @@ const TEST_USER = 'envdtest';
 const PTY80 = { size: { cols: 80, rows: 24 } };
 
 function client(agent, fmt, headers = null) {
-  const interceptors = [];
-  if (headers) {
-    interceptors.push((next) => async (req) => {
-      for (const [k, v] of Object.entries(headers)) req.header.set(k, v);
-      return next(req);
-    });
-  }
-  const transport = createConnectTransport({
-    baseUrl: agent.url, httpVersion: '1.1',
-    useBinaryFormat: fmt === 'binary', interceptors,
-  });
-  return createClient(Process, transport);
+  return connectClient(Process, agent, fmt, headers);
 }
 
 // Registers name[json] and name[binary]; fn gets {a, c, d, fmt, cl}, cl(h)
